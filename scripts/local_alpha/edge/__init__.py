@@ -1,0 +1,1 @@
+"""The edge: a stand-in for Traefik's docker provider and websecure entrypoint."""
