@@ -18,7 +18,9 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 ENV_PREFIX = "PLUGIN_"
 
 PLAIN_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
-HOST_NAME = re.compile(r"^(?:[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?|\[?[0-9A-Fa-f:.]+\]?)$")
+HOST_NAME = re.compile(
+    r"^(?:[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?|\[?[0-9A-Fa-f:.]+\]?)$"
+)
 IMAGE_TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
 ABSOLUTE_PATH = re.compile(r"^/[A-Za-z0-9._/-]*$")
 RULE_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")

@@ -1,0 +1,3 @@
+from alpha_deploy.cli import main
+
+main()

@@ -1,0 +1,1 @@
+"""Acting on the host. Import submodules directly: this package stays light for dry runs."""
