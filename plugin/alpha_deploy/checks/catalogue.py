@@ -314,3 +314,27 @@ _RULES = [
 ]
 
 RULES: dict[str, Rule] = {rule.id: rule for rule in _RULES}
+
+# Rules checked only on services Traefik routes to (traefik.enable=true).
+PUBLIC_ONLY = frozenset(
+    {
+        "image-registry",
+        "traefik-router-missing",
+        "traefik-rule-syntax",
+        "traefik-entrypoint",
+        "traefik-certresolver",
+        "traefik-port",
+        "traefik-name-prefix",
+        "traefik-network",
+        "healthcheck-missing",
+        "healthcheck-path",
+        "healthcheck-slow",
+        "deploy-replicas",
+        "container-name",
+        "host-ports",
+        "network-mode-host",
+        "cross-site-router",
+        "cross-site-service",
+        "cross-site-domain",
+    }
+)
