@@ -20,7 +20,7 @@ SERVICE = """\
     image: registry.infra.mintel.me/mintel/klz:${{TAG:-1.0.{n}}}
     labels:
       - traefik.enable=true
-      - traefik.http.routers.klz-web{n}.rule=Host(`s{n}.klz-cables.com`) || Host(`www.s{n}.klz-cables.com`)
+      - traefik.http.routers.klz-web{n}.rule=Host(`s{n}.klz.com`) || Host(`www.s{n}.klz.com`)
       - traefik.http.routers.klz-web{n}.entrypoints=websecure
       - traefik.http.routers.klz-web{n}.tls.certresolver=le
       - traefik.http.services.klz-web{n}.loadbalancer.server.port=3000
