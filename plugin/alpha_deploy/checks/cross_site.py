@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from alpha_deploy.checks.context import Context
 from alpha_deploy.checks.datastores import postgres_database, redis_index, settings_of
 from alpha_deploy.checks.policy import SiteClaims
-from alpha_deploy.compose import RuleError, Service, Site, parse_rule, rule_domains
+from alpha_deploy.compose import RuleError, Service, Site, parse_rule, rule_domains, traefik_key
 
 _TRUE = frozenset({"true", "1", "t"})
 _NAME = re.compile(r"traefik\.http\.(routers|services)\.([^.]+)\.")
@@ -33,8 +33,9 @@ def claims_from_labels(
 ) -> SiteClaims:
     """What a running container occupies, from its ``docker inspect`` labels and env."""
     claims = SiteClaims(app)
-    if labels.get("traefik.enable", "").strip().lower() in _TRUE:
-        _add_labels(claims, labels)
+    normal = {traefik_key(key): value for key, value in labels.items()}
+    if normal.get("traefik.enable", "").strip().lower() in _TRUE:
+        _add_labels(claims, normal)
     _add_environment(claims, environment)
     return claims
 

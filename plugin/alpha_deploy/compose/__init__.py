@@ -2,7 +2,14 @@
 
 from alpha_deploy.compose.errors import ComposeLoadError
 from alpha_deploy.compose.loader import DEFAULT_MAX_BYTES, load_site
-from alpha_deploy.compose.service import Healthcheck, Mount, PortMapping, Service, Setting
+from alpha_deploy.compose.service import (
+    Healthcheck,
+    Mount,
+    PortMapping,
+    Service,
+    Setting,
+    traefik_key,
+)
 from alpha_deploy.compose.site import Site, rule_domains
 from alpha_deploy.compose.traefik_rule import RuleError, parse_rule, suggest_rule
 from alpha_deploy.compose.yamltree import Mark, Problem
@@ -23,4 +30,5 @@ __all__ = [
     "parse_rule",
     "rule_domains",
     "suggest_rule",
+    "traefik_key",
 ]

@@ -22,6 +22,7 @@ DEFAULT_TIMEOUT_S = 30.0
 DEFAULT_RETRIES = 3
 DEFAULT_STOP_GRACE_S = 10.0
 _TRUE = frozenset({"true", "1", "t"})
+_PROTOCOLS = frozenset({"http", "tcp", "udp"})
 _ROUTER = re.compile(r"traefik\.http\.routers\.([^.]+)\.")
 _TRAEFIK_SERVICE = re.compile(r"traefik\.http\.services\.([^.]+)\.")
 
@@ -112,7 +113,7 @@ class Service:
         if isinstance(deploy, dict):
             merged.update(_settings(deploy.get("labels"), join(self.path_of("deploy"), "labels")))
         merged.update(_settings(self.raw.get("labels"), self.path_of("labels")))
-        return merged
+        return {traefik_key(key): setting for key, setting in merged.items()}
 
     @property
     def labels(self) -> dict[str, str]:
@@ -208,6 +209,19 @@ def text_of(value: Any) -> str | None:
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
+
+
+def traefik_key(key: str) -> str:
+    """A label key as Traefik reads it: case-insensitive, except router/service names.
+
+    ``traefik.http.Routers.Super.Rule`` and ``traefik.http.routers.Super.rule``
+    are the same label to Traefik.
+    """
+    parts = key.split(".")
+    if parts[0].lower() != "traefik":
+        return key
+    named = len(parts) > 3 and parts[1].lower() in _PROTOCOLS
+    return ".".join(p if named and i == 3 else p.lower() for i, p in enumerate(parts))
 
 
 def _settings(value: Any, path: str) -> dict[str, Setting]:
