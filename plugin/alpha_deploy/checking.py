@@ -40,10 +40,15 @@ def read_env_text(settings: Settings) -> str | None:
 
 def interpolation_env(settings: Settings) -> dict[str, str]:
     """What ``${VAR}`` sees: the release's .env, then ``compose_env`` on top."""
-    from alpha_deploy.compose import parse_dotenv
+    from alpha_deploy.compose.dotenv import DotenvError, parse_dotenv
 
     text = read_env_text(settings)
-    values = parse_dotenv(text) if text else {}
+    try:
+        values = parse_dotenv(text, {}) if text else {}
+    except DotenvError as error:
+        raise InvalidSettings(
+            f"invalid setting PLUGIN_ENV_FILE: {settings.env_file}: {error}"
+        ) from None
     return {**values, **settings.compose_env}
 
 
@@ -70,24 +75,45 @@ def check_compose_file(settings: Settings, console: Console, report: Report) -> 
         rules=len(RULES),
         strict="yes" if settings.strict else None,
     )
-    site = load_site(path, interpolation_env(settings), display_name=settings.compose_file)
+    site = load_site(path, interpolation_env(settings))
+    warn_unknown_rules(settings, console)
     judge(run_checks(site, settings, ()), settings, console, report)
     return site
 
 
-def run_checks(site: Site, settings: Settings, others: Sequence[SiteClaims]) -> list[Finding]:
-    from alpha_deploy.checks import check_site
+def run_checks(
+    site: Site,
+    settings: Settings,
+    others: Sequence[SiteClaims],
+) -> tuple[list[Finding], list[Finding]]:
+    """Findings to act on, and those that ``ignore_rules`` silenced."""
+    from alpha_deploy.checks import check_site_all, split_ignored
 
-    return check_site(site, policy_for(settings), others)
+    return split_ignored(check_site_all(site, policy_for(settings), others), settings.ignore_rules)
 
 
-def judge(findings: list[Finding], settings: Settings, console: Console, report: Report) -> None:
+def warn_unknown_rules(settings: Settings, console: Console) -> None:
+    from alpha_deploy.checks import unknown_rules
+
+    for rule in unknown_rules(settings.ignore_rules):
+        console.warn(
+            f"PLUGIN_IGNORE_RULES names {rule!r}, which is no rule id "
+            "(see docs/rules.md); it silences nothing"
+        )
+
+
+def judge(
+    found: tuple[list[Finding], list[Finding]], settings: Settings, console: Console, report: Report
+) -> None:
     """Print findings, record them, and fail on errors (and on warnings when strict)."""
+    findings, ignored = found
     for finding in findings:
         (console.error if finding.severity == Severity.ERROR else console.warn)(finding.render())
     report.findings.extend(findings)
-    for rule in sorted(set(settings.ignore_rules)):
-        console.info(f"rule {rule} is ignored (PLUGIN_IGNORE_RULES)")
+    report.ignored_findings.extend(ignored)
+    for rule in sorted({f.rule for f in ignored}):
+        count = sum(1 for f in ignored if f.rule == rule)
+        console.info(f"ignored {count} finding(s) of rule {rule} (PLUGIN_IGNORE_RULES)")
     errors = [f for f in findings if f.severity == Severity.ERROR]
     warnings = [f for f in findings if f.severity == Severity.WARNING]
     failing = errors + (warnings if settings.strict else [])
@@ -110,9 +136,14 @@ def check_across_sites(
     console.phase(
         "Checking against the other sites on the host", sites=len({claims.app for claims in others})
     )
-    local = set(report.findings)
-    new = [f for f in run_checks(site, settings, others) if f not in local]
-    judge(new, settings, console, report)
+    seen = set(report.findings) | set(report.ignored_findings)
+    findings, ignored = run_checks(site, settings, others)
+    judge(
+        ([f for f in findings if f not in seen], [f for f in ignored if f not in seen]),
+        settings,
+        console,
+        report,
+    )
 
 
 def read_other_sites(host: Host, settings: Settings, console: Console) -> list[SiteClaims]:
@@ -131,10 +162,11 @@ def claims_from_files(raw: str, console: Console) -> list[SiteClaims]:
     claims = []
     with tempfile.TemporaryDirectory(prefix="alpha-sites-") as scratch:
         for name, text in zip(parts[::2], parts[1::2], strict=False):
-            path = Path(scratch) / f"{name}.yml"
+            path = Path(scratch) / name / "docker-compose.yml"
+            path.parent.mkdir()
             path.write_text(text)
             try:
-                other = load_site(path, {}, display_name=f"{name}/docker-compose.yml")
+                other = load_site(path, {})
             except AlphaDeployError as error:
                 console.warn(
                     f"site {name}: its compose file could not be read ({error}); "

@@ -31,6 +31,7 @@ FRIENDLY = {
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="alpha-deploy",
+        allow_abbrev=False,  # `--ssh-key` must not silently mean `--ssh-key-path`
         description="Health-gated, zero-downtime releases of a compose site onto Alpha. "
         "Every flag is also a PLUGIN_* variable; a flag wins.",
     )
@@ -46,10 +47,16 @@ def add_flag(parser: argparse.ArgumentParser, name: str, annotation: Any, help_t
     help_text = f"{help_text} ({env_name(name)})".replace("%", "%%")
     if annotation is bool:
         group = parser.add_mutually_exclusive_group()
-        group.add_argument(flag_name(name), dest=name, action="store_const", const="true",
-                           help=help_text)
-        group.add_argument("--no-" + name.replace("_", "-"), dest=name, action="store_const",
-                           const="false", help=argparse.SUPPRESS)
+        group.add_argument(
+            flag_name(name), dest=name, action="store_const", const="true", help=help_text
+        )
+        group.add_argument(
+            "--no-" + name.replace("_", "-"),
+            dest=name,
+            action="store_const",
+            const="false",
+            help=argparse.SUPPRESS,
+        )
     else:
         parser.add_argument(flag_name(name), dest=name, metavar="VALUE", help=help_text)
 
@@ -89,8 +96,11 @@ def source_of(name: str, flags: Mapping[str, str], defaults: Mapping[str, str]) 
     return env_name(name)
 
 
-def describe(error: Mapping[str, Any], flags: Mapping[str, str], defaults: Mapping[str, str],
-             ) -> str:
+def describe(
+    error: Mapping[str, Any],
+    flags: Mapping[str, str],
+    defaults: Mapping[str, str],
+) -> str:
     name = str(error["loc"][0]) if error["loc"] else "settings"
     source = source_of(name, flags, defaults)
     message = FRIENDLY.get(error["type"]) or str(error["msg"]).removeprefix("Value error, ")
@@ -102,8 +112,10 @@ def describe(error: Mapping[str, Any], flags: Mapping[str, str], defaults: Mappi
     return f"invalid setting {source}{shown}: {message}"
 
 
-def load_settings(argv: Sequence[str], environ: Mapping[str, str] | None = None,
-                  ) -> tuple[Settings, list[str]]:
+def load_settings(
+    argv: Sequence[str],
+    environ: Mapping[str, str] | None = None,
+) -> tuple[Settings, list[str]]:
     """Settings from flags over ``PLUGIN_*`` over ``CI_*`` defaults, plus warnings to print."""
     environ = os.environ if environ is None else environ
     flags = parse_flags(argv)

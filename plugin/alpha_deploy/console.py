@@ -12,8 +12,13 @@ from collections.abc import Mapping
 from typing import Any, TextIO
 
 RESET = "\033[0m"
-COLOURS = {"phase": "\033[1;36m", "ok": "\033[32m", "warn": "\033[33m", "error": "\033[1;31m",
-           "dim": "\033[2m"}
+COLOURS = {
+    "phase": "\033[1;36m",
+    "ok": "\033[32m",
+    "warn": "\033[33m",
+    "error": "\033[1;31m",
+    "dim": "\033[2m",
+}
 
 
 def wants_colour(stream: TextIO, environ: Mapping[str, str]) -> bool:
@@ -31,8 +36,12 @@ def format_values(values: Mapping[str, Any]) -> str:
 class Console:
     """Writes the run's log lines, unbuffered, to one stream."""
 
-    def __init__(self, stream: TextIO | None = None, environ: Mapping[str, str] | None = None,
-                 debug: bool = False) -> None:
+    def __init__(
+        self,
+        stream: TextIO | None = None,
+        environ: Mapping[str, str] | None = None,
+        debug: bool = False,
+    ) -> None:
         self.stream = stream or sys.stdout
         self.colour = wants_colour(self.stream, os.environ if environ is None else environ)
         self.debug_enabled = debug

@@ -111,7 +111,7 @@ def health_states(ids: Sequence[str]) -> str:
     return join(["docker", "inspect", "--format", template, *ids])
 
 
-def scale_up(files: ReleaseFiles, service: str, total: int) -> str:
+def scale_up(files: ReleaseFiles, service: str, total: int | str) -> str:
     """Start new replicas beside the running ones: existing containers are left alone."""
     return compose(
         files, "up", "-d", "--no-deps", "--no-recreate", "--scale", f"{service}={total}", service
@@ -161,8 +161,7 @@ def activate(release: ReleaseFiles, site: ReleaseFiles) -> str:
     for source, target in pairs:
         temp = f"{target}.tmp"
         steps.append(join(["cp", "-p", source, temp]) + " && " + join(["mv", "-f", temp, target]))
-    if not release.has_env:
-        steps.append(join(["rm", "-f", site.env_file]))
+    # Without an env_file setting the site's own .env (an operator's) is kept as it is.
     return " && ".join(steps)
 
 

@@ -60,7 +60,7 @@ def rollout_plan(settings: Settings, site: Site, staged: commands.ReleaseFiles) 
         ]
     lines = []
     for service in site.public_services():
-        lines.append(commands.scale_up(staged, service.name, service.replicas))
+        lines.append(commands.scale_up(staged, service.name, f"<running+{service.replicas}>"))
         lines.append(
             f"# wait until the new {service.name} replicas are healthy, then "
             f"{settings.traefik_delay:g}s for Traefik"

@@ -84,13 +84,40 @@ class Host:
         return Result(command, raw.exited, raw.stdout, raw.stderr)
 
     def write_file(self, path: str, text: str, mode: str = "600") -> None:
-        """Write a file atomically: a reader sees the old content or the new, never half."""
+        """Write a file atomically: a reader sees the old content or the new, never half.
+
+        The content travels on the command's stdin, never on its command line,
+        so secrets in an ``.env`` do not show up in the host's process list.
+        """
         temp = f"{path}.tmp"
         command = (
             f"umask 077 && cat > {shlex.quote(temp)} && chmod {mode} {shlex.quote(temp)}"
             f" && mv -f {shlex.quote(temp)} {shlex.quote(path)}"
         )
-        self.run(command, stdin=text)
+        self.console.debug(f"$ {command} <{len(text)} bytes on stdin>")
+        result = self._send(command, text.encode())
+        if not result.ok:
+            raise CommandFailed(f"writing {path} on the host failed: {result.tail()}", result)
+
+    def _send(self, command: str, data: bytes) -> Result:
+        """Run ``command`` with ``data`` as its whole stdin on a bare channel.
+
+        invoke's stdin pump polls and waits on its own timers; a bare channel
+        sends the bytes, closes stdin and is done in one round trip.
+        """
+        channel = self.connection.client.get_transport().open_session()
+        try:
+            channel.settimeout(self.timeout)
+            channel.exec_command(command)
+            channel.sendall(data)
+            channel.shutdown_write()
+            if not channel.status_event.wait(self.timeout):
+                return Result(command, 124, "", f"timed out after {self.timeout:.0f}s")
+            code = channel.recv_exit_status()
+            stderr = channel.recv_stderr(65536) if channel.recv_stderr_ready() else b""
+        finally:
+            channel.close()
+        return Result(command, code, "", stderr.decode(errors="replace"))
 
     def close(self) -> None:
         self.connection.close()
