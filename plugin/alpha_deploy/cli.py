@@ -39,7 +39,7 @@ def run(argv: Sequence[str]) -> int:
 
     console, report = Console(), Report()
     cancel = Cancellation().install()
-    report_file = None
+    report_file = early_report_file(argv)
     try:
         settings = read_settings(argv, console, report)
         report_file = settings.report_file
@@ -61,7 +61,26 @@ def run(argv: Sequence[str]) -> int:
         return BUG_EXIT
     finally:
         if report_file:
-            report.write(report_file)
+            write_report(report, report_file, console)
+
+
+def early_report_file(argv: Sequence[str]) -> str | None:
+    """The report's path before the settings are validated, so that failure is reported too."""
+    import os
+
+    for index, arg in enumerate(argv):
+        if arg.startswith("--report-file="):
+            return arg.partition("=")[2] or None
+        if arg == "--report-file" and index + 1 < len(argv):
+            return argv[index + 1]
+    return os.environ.get("PLUGIN_REPORT_FILE") or None
+
+
+def write_report(report: Report, path: str, console: Console) -> None:
+    try:
+        report.write(path)
+    except OSError as error:
+        console.warn(f"could not write the report to {path} (PLUGIN_REPORT_FILE): {error}")
 
 
 def finish(report: Report, outcome: str, code: int, message: str) -> None:
