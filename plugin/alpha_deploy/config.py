@@ -32,7 +32,6 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="alpha-deploy",
         allow_abbrev=False,  # `--ssh-key` must not silently mean `--ssh-key-path`
-        allow_abbrev=False,  # `--ssh-key` must not silently mean `--ssh-key-path`
         description="Health-gated, zero-downtime releases of a compose site onto Alpha. "
         "Every flag is also a PLUGIN_* variable; a flag wins.",
     )

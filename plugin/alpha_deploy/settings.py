@@ -66,7 +66,8 @@ class Settings(BaseSettings):
     action: Literal["deploy", "rollback", "check", "status"] = "deploy"
     """`deploy` a release, `rollback` to an earlier one, `check` only, or show `status`."""
     app: str = ""
-    """Site name on the host (default: `CI_REPO_NAME`); names the site directory and compose project."""
+    """Site name on the host (default: `CI_REPO_NAME`); names its directory and compose project."""
+
     compose_file: str = "docker-compose.yml"
     """Compose file of the site, relative to the workspace (`CI_WORKSPACE`)."""
     env_file: str | None = None

@@ -108,7 +108,7 @@ def pin_file_text(images: Mapping[str, str]) -> str:
 def stage(
     host: Host, settings: Settings, release: Release, compose_text: str, env_text: str | None
 ) -> commands.ReleaseFiles:
-    """Upload the release's files under ``.alpha/releases/ID``; the serving files stay as they are."""
+    """Upload the files under ``.alpha/releases/ID``; the serving files stay as they are."""
     files = commands.staged(settings.app, settings.site_dir, release.id, env_text is not None)
     host.run(commands.make_dirs(files.directory))
     host.write_file(files.compose_file, compose_text, mode="644")

@@ -181,10 +181,24 @@ class Rollout:
             drain=self.settings.drain_command and "yes",
             grace=f"{grace:g}s",
         )
+        state.old_stopped = True
         if self.settings.drain_command:
             self.drain(state)
-        self.host.run(commands.stop(state.old_ids, grace), timeout=grace + 60)
-        state.old_stopped = True
+            self.host.run(commands.stop(state.old_ids, grace), timeout=grace + 60)
+            return
+        self.stop_one_by_one(state.old_ids, grace)
+
+    def stop_one_by_one(self, ids: Sequence[str], grace: float) -> None:
+        """Without a drain, Traefik keeps a stopped replica until its throttle passes.
+
+        Stopping the old replicas one at a time, each after Traefik has dropped
+        the one before, keeps at most one dead server in the router, so a
+        ``retry`` middleware always finds a live one on its next attempt.
+        """
+        for number, cid in enumerate(ids):
+            if number:
+                self.pause(self.settings.traefik_delay)
+            self.host.run(commands.stop([cid], grace), timeout=grace + 60)
 
     def drain(self, state: ServiceState) -> None:
         """Make the old replicas leave the router before they get SIGTERM."""

@@ -43,7 +43,9 @@ def parse_known_hosts(text: str) -> paramiko.HostKeys:
         try:
             entry = paramiko.hostkeys.HostKeyEntry.from_line(line, number)
         except (paramiko.SSHException, ValueError) as error:
-            raise InvalidSettings(f"invalid setting PLUGIN_KNOWN_HOSTS line {number}: {error}")
+            raise InvalidSettings(
+                f"invalid setting PLUGIN_KNOWN_HOSTS line {number}: {error}"
+            ) from None
         if entry is None:
             raise InvalidSettings(
                 f"invalid setting PLUGIN_KNOWN_HOSTS line {number}: not a known_hosts line "
@@ -101,7 +103,7 @@ def pin(
     if known_hosts:
         pinned = parse_known_hosts(known_hosts)
         stored = client.get_host_keys()
-        for name in pinned.keys():
+        for name in pinned:
             for key_type, key in pinned[name].items():
                 stored.add(name, key_type, key)
     client.set_missing_host_key_policy(PinnedKeyPolicy(host, port, host_fingerprint))
