@@ -8,11 +8,15 @@
 Both are for tests marked `@pytest.mark.host`.
 """
 
+import json
 import re
 import secrets
 import shlex
 import subprocess
 import sys
+import time
+import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,6 +28,7 @@ from requests.adapters import HTTPAdapter
 ROOT = Path(__file__).resolve().parent.parent
 LOCAL_ALPHA = ROOT / "scripts" / "local-alpha"
 UP_TIMEOUT_S = 900
+EDGE_LOG = Path("/var/lib/local-alpha/edge.log")
 
 sys.path.insert(0, str(ROOT / "scripts"))
 from local_alpha.load import LoadRun  # noqa: E402 (needs the path above)
@@ -142,17 +147,42 @@ class AlphaHost:
         kwargs.setdefault("timeout", 10)
         return self.session(domain).get(f"{self.edge_https}{path}", **kwargs)
 
+    def edge_routers(self) -> dict[str, dict]:
+        """The edge's routing table by router name: domains, service, servers, retry_attempts."""
+        with urllib.request.urlopen(self.env["ALPHA_EDGE_API"], timeout=5) as response:  # noqa: S310
+            return {router["name"]: router for router in json.load(response)}
+
+    def edge_log(self) -> str:
+        """The edge's log so far."""
+        return EDGE_LOG.read_text(errors="replace")
+
+    def edge_log_mark(self) -> int:
+        """The edge log's current length, to read only what comes after."""
+        return len(self.edge_log())
+
     def load(self, domain: str, seconds: float, rate: float, path: str = "/",
              timeline: Path | None = None) -> LoadRun:  # fmt: skip
         """Start steady load on `domain` in the background; `.stop()` returns the summary."""
         return LoadRun(domain, seconds, rate, path, timeline)
 
 
+def wait_until(what: str, condition: Callable[[], object], seconds: float = 30) -> object:
+    """Poll until condition() is truthy and return it; fail the test after the deadline."""
+    deadline = time.monotonic() + seconds
+    while not (result := condition()):
+        if time.monotonic() > deadline:
+            pytest.fail(f"{what}: not true after {seconds:.0f} s")
+        time.sleep(0.1)
+    return result
+
+
 def compose_yaml(app: str, domains: list[str], image: str, replicas: int = 2,
-                 retry_attempts: int | None = None, healthcheck: bool = True) -> str:  # fmt: skip
+                 retry_attempts: int | None = None, healthcheck: bool = True,
+                 environment: dict[str, str] | None = None,
+                 labels: dict[str, str] | None = None) -> str:  # fmt: skip
     """A site's compose file: the demo image behind the edge with Alpha's Traefik labels."""
     rule = " || ".join(f"Host(`{d}`)" for d in domains)
-    labels = {
+    router_labels = {
         "traefik.enable": "true",
         f"traefik.http.routers.{app}-web.rule": rule,
         f"traefik.http.routers.{app}-web.entrypoints": "websecure",
@@ -161,9 +191,12 @@ def compose_yaml(app: str, domains: list[str], image: str, replicas: int = 2,
         f"traefik.http.services.{app}-web.loadbalancer.server.port": "8080",
     }
     if retry_attempts:
-        labels[f"traefik.http.middlewares.{app}-retry.retry.attempts"] = str(retry_attempts)
-        labels[f"traefik.http.routers.{app}-web.middlewares"] = f"{app}-retry@docker"
-    service: dict = {"image": image, "labels": labels, "deploy": {"replicas": replicas}}
+        router_labels[f"traefik.http.middlewares.{app}-retry.retry.attempts"] = str(retry_attempts)
+        router_labels[f"traefik.http.routers.{app}-web.middlewares"] = f"{app}-retry@docker"
+    all_labels = {**router_labels, **(labels or {})}
+    service: dict = {"image": image, "labels": all_labels, "deploy": {"replicas": replicas}}
+    if environment:
+        service["environment"] = environment
     if healthcheck:
         service["healthcheck"] = {
             "test": ["CMD", "wget", "-q", "-O", "-", "http://localhost:8080/health"],
@@ -202,6 +235,11 @@ class Site:
         return self.app
 
     @property
+    def router(self) -> str:
+        """The router (and service) name compose_yaml gives the site: `<app>-web`."""
+        return f"{self.app}-web"
+
+    @property
     def compose_file(self) -> Path:
         """`<directory>/docker-compose.yml`."""
         return self.directory / "docker-compose.yml"
@@ -221,6 +259,32 @@ class Site:
         if check and done.returncode != 0:
             pytest.fail(f"{shlex.join(argv)} exited {done.returncode}:\n{done.stderr}")
         return done
+
+    def container_ids(self) -> list[str]:
+        """The ids of the project's running containers."""
+        return self.compose("ps", "-q").stdout.split()
+
+    def servers(self) -> list[str]:
+        """The servers the edge routes the site's router to (empty when no router)."""
+        return self.alpha.edge_routers().get(self.router, {}).get("servers", [])
+
+    def start(self, tag: str = "v1", **options) -> None:
+        """Write the compose file, start it, and wait until the edge routes to every replica."""
+        self.write_compose(tag, **options)
+        self.compose("up", "-d", "--wait")
+        replicas = options.get("replicas", 2)
+        wait_until(f"{self.router} routed to {replicas} servers",
+                   lambda: len(self.servers()) == replicas)  # fmt: skip
+
+    def wait_rebuilt(self, log_mark: int, seconds: float = 30) -> None:
+        """Wait until the edge rebuilt its table after an event on this site (log since mark)."""
+
+        def rebuilt() -> bool:
+            lines = self.alpha.edge_log()[log_mark:].splitlines()
+            events = [i for i, line in enumerate(lines) if "event" in line and self.app in line]
+            return bool(events) and any("routing table:" in line for line in lines[events[0] :])
+
+        wait_until(f"edge table rebuilt after an event on {self.app}", rebuilt, seconds)
 
     def remove(self) -> None:
         """Take the project down with its volumes and delete the site directory."""

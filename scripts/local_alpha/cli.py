@@ -82,6 +82,7 @@ def env_lines() -> list[str]:
         "PLUGIN_SITES_DIR": str(state.SITES_DIR),
         "ALPHA_REGISTRY": state.REGISTRY,
         "ALPHA_EDGE_HTTPS": edge_https,
+        "ALPHA_EDGE_API": f"http://127.0.0.1:{state.EDGE_API_PORT}/api/http/routers",
         "ALPHA_CA_BUNDLE": str(state.CA_CERT),
         "ALPHA_SSH_KEY_PATH": str(state.CLIENT_KEY),
         "ALPHA_KNOWN_HOSTS_FILE": str(state.KNOWN_HOSTS),

@@ -6,7 +6,8 @@
 
 Every tag serves `/health` on port 8080, has `wget` for the compose
 healthcheck `wget -q -O - http://localhost:8080/health`, answers
-`/cgi-bin/sleep?N` after N seconds, and exits 0 at once on SIGTERM.
+`/cgi-bin/sleep?N` after N seconds, echoes requests on `/cgi-bin/echo`, and
+exits 0 at once on SIGTERM.
 DRAIN_COMMAND, run in a container, removes the health file so the container
 turns unhealthy and the edge stops routing to it.
 """
@@ -25,6 +26,7 @@ from local_alpha.system import apt_install, run, say
 DRAIN_COMMAND = "rm -f /www/health"
 TAGS = {"v1": "ready", "v2": "ready", "broken": "broken", "slow": "slow"}
 SOURCE_DIR = Path(__file__).parent / "demo"
+INPUTS = ("Dockerfile", "init.sh", "sleep.cgi", "echo.cgi")
 STAMP = state.STATE_DIR / "demo-images.sha256"
 BUSYBOX = Path("/bin/busybox")
 
@@ -63,7 +65,7 @@ def tag_in_registry(tag: str) -> bool:
 
 
 def _fill_context(context: Path) -> None:
-    for name in ("Dockerfile", "init.sh", "sleep.cgi"):
+    for name in INPUTS:
         shutil.copy2(SOURCE_DIR / name, context / name)
     shutil.copy2(BUSYBOX, context / "busybox")
 
@@ -78,7 +80,7 @@ def _build_and_push(context: Path, tag: str, mode: str) -> None:
 
 def _inputs_digest() -> str:
     digest = hashlib.sha256(json.dumps(TAGS).encode())
-    for name in ("Dockerfile", "init.sh", "sleep.cgi"):
+    for name in INPUTS:
         digest.update((SOURCE_DIR / name).read_bytes())
     return digest.hexdigest()
 

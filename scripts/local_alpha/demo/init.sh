@@ -3,6 +3,7 @@
 mkdir -p /www/cgi-bin
 echo "demo $DEMO_VERSION $(hostname)" > /www/index.html
 cp /sleep.cgi /www/cgi-bin/sleep
+cp /echo.cgi /www/cgi-bin/echo
 case "$DEMO_MODE" in
     ready) echo ok > /www/health ;;
     slow) (sleep "$DEMO_HEALTHY_AFTER" && echo ok > /www/health) & ;;

@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 from local_alpha import state
+from local_alpha.edge.api import Api
 from local_alpha.edge.docker_watch import DockerWatch
 from local_alpha.edge.http import Entrypoint, TableRef
 from local_alpha.edge.tls import CertificateStore
@@ -19,6 +20,8 @@ def arguments() -> argparse.Namespace:
                         help="websecure entrypoint address")  # fmt: skip
     parser.add_argument("--http", default=f"127.0.0.1:{state.EDGE_HTTP_PORT}",
                         help="web entrypoint address; empty to disable")  # fmt: skip
+    parser.add_argument("--api", default=f"127.0.0.1:{state.EDGE_API_PORT}",
+                        help="address of the JSON view of the table")  # fmt: skip
     parser.add_argument("--throttle", type=float,
                         default=float(os.environ.get("EDGE_THROTTLE_S", "2")),
                         help="seconds from a Docker event to the new table")  # fmt: skip
@@ -41,6 +44,7 @@ async def serve(args: argparse.Namespace) -> None:
     if args.http:
         web = Entrypoint("web", tls=False, table=table)
         servers.append(await _listen(web.handle, args.http, None))
+    servers.append(await _listen(Api(table).handle, args.api, None))
     logging.getLogger("edge").info(
         "edge ready: websecure %s, web %s, throttle %.1f s", args.https, args.http or "off",
         args.throttle,

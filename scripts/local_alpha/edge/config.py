@@ -211,7 +211,8 @@ def _services(container, labels, name, address) -> dict[str, tuple[str, int] | N
 
 def _lowest_exposed_port(container: dict[str, Any]) -> str:
     exposed = (container["Config"].get("ExposedPorts") or {}).keys()
-    ports = sorted(int(p.split("/")[0]) for p in exposed if p.endswith("/tcp"))
+    # Compose writes "7000", the image "8080/tcp": no protocol means tcp.
+    ports = sorted(int(p.split("/")[0]) for p in exposed if p.partition("/")[2] in ("", "tcp"))
     return str(ports[0]) if ports else ""
 
 
