@@ -1,5 +1,6 @@
 """The edge behaves like Traefik's docker provider where a deploy can tell the difference."""
 
+import itertools
 import json
 import secrets
 import subprocess
@@ -8,6 +9,7 @@ import time
 
 import pytest
 import yaml
+
 from alpha_host import Site, app_name, wait_until
 
 pytestmark = pytest.mark.host
@@ -87,7 +89,9 @@ def test_rule_traefik_v3_rejects_makes_no_router_and_is_logged(alpha, site, rule
 
     def logged() -> bool:
         lines = alpha.edge_log()[mark:].splitlines()
-        return any("rejected" in ln and site.router in ln and f"{site.app}-web-" in ln for ln in lines)
+        return any(
+            "rejected" in ln and site.router in ln and f"{site.app}-web-" in ln for ln in lines
+        )
 
     wait_until("rejection logged with router and container", logged)
     assert site.router not in alpha.edge_routers()
@@ -135,7 +139,12 @@ def test_docker_network_label_chooses_the_network(alpha, site):
     site.compose("up", "-d", "--wait")
 
     container = site.container_ids()[0]
-    address = docker("inspect", "-f", f'{{{{(index .NetworkSettings.Networks "{site.app}_back").IPAddress}}}}', container).strip()  # noqa: E501
+    address = docker(
+        "inspect",
+        "-f",
+        f'{{{{(index .NetworkSettings.Networks "{site.app}_back").IPAddress}}}}',
+        container,
+    ).strip()
     wait_until("server on the back network", lambda: site.servers() == [f"{address}:8080"])
 
 
@@ -159,7 +168,7 @@ def test_round_robin_alternates_between_replicas(alpha, site):
     seen = [served_by(alpha.get(site.domain)) for _ in range(10)]
 
     assert len(set(seen)) == 2
-    assert all(a != b for a, b in zip(seen, seen[1:], strict=False))
+    assert all(a != b for a, b in itertools.pairwise(seen))
 
 
 def test_unhealthy_replica_leaves_the_table(alpha, site):
@@ -275,11 +284,11 @@ def test_same_router_name_with_different_configuration_drops_it_for_both(alpha, 
         for each in (site, other):
             each.write_compose("v1", replicas=1, labels=_router_named(shared, each))
             each.compose("up", "-d", "--wait")
-        mark = alpha.edge_log_mark()
-        wait_until("conflict logged", lambda: f"Router {shared} defined multiple times" in alpha.edge_log())  # noqa: E501
+        wait_until(
+            "conflict logged", lambda: f"Router {shared} defined multiple times" in alpha.edge_log()
+        )
 
         assert shared not in alpha.edge_routers()
-        assert mark >= 0
     finally:
         other.remove()
 

@@ -122,20 +122,23 @@ class Load:
         self.started = time.monotonic()
         tasks: set[asyncio.Task[None]] = set()
         interval = 1.0 / self.args.rate
+        sent = 0
         for number in range(int(self.args.seconds * self.args.rate)):
             delay = self.started + number * interval - time.monotonic()
-            if delay > 0 and await self._stopped_within(delay):
+            if self.stopped.is_set() or (delay > 0 and await self._stopped_within(delay)):
                 break
+            sent = number + 1
             task = asyncio.create_task(self._one())
             tasks.add(task)
             task.add_done_callback(tasks.discard)
+        sending = time.monotonic() - self.started
         if tasks:
             await asyncio.wait(
                 tasks, timeout=self.args.timeout if not self.stopped.is_set() else GRACE_S
             )
-        return summarize(
-            self.outcomes, unfinished=len(tasks), elapsed=time.monotonic() - self.started
-        )
+        summary = summarize(self.outcomes, unfinished=len(tasks), elapsed=sending)
+        summary["sent"] = sent
+        return summary
 
     async def _stopped_within(self, delay: float) -> bool:
         try:
@@ -171,7 +174,13 @@ def summarize(outcomes: list[Outcome], unfinished: int = 0, elapsed: float = 0.0
         "unfinished": unfinished,
         "seconds": round(elapsed, 3),
         "rate": round(len(outcomes) / elapsed, 1) if elapsed else 0.0,
+        "p99_latency_ms": _p99_ms(outcomes),
     }
+
+
+def _p99_ms(outcomes: list[Outcome]) -> float:
+    latencies = sorted(o.latency for o in outcomes)
+    return round(latencies[int(len(latencies) * 0.99)] * 1000, 1) if latencies else 0.0
 
 
 def longest_failure_s(outcomes: list[Outcome]) -> float:
