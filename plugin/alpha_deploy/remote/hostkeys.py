@@ -42,7 +42,8 @@ def parse_known_hosts(text: str) -> paramiko.HostKeys:
             continue
         try:
             entry = paramiko.hostkeys.HostKeyEntry.from_line(line, number)
-        except (paramiko.SSHException, ValueError) as error:
+        except (paramiko.SSHException, paramiko.hostkeys.InvalidHostKey, ValueError) as error:
+
             raise InvalidSettings(
                 f"invalid setting PLUGIN_KNOWN_HOSTS line {number}: {error}"
             ) from None
