@@ -26,18 +26,26 @@ from alpha_deploy.signals import Cancellation
 def act(
     settings: Settings, site: Site | None, console: Console, report: Report, cancel: Cancellation
 ) -> None:
-    """Connect, lock the site, and carry out ``settings.action``."""
-    with connected(settings, console, report) as host, locked(host, settings, console, report):
+    """Connect, lock the site (unless the action only reads), and carry out ``settings.action``."""
+    from alpha_deploy.deploy.actions import run_other_action, show_status
+    from alpha_deploy.deploy.prune import prune
+
+    with connected(settings, console, report) as host:
+        # check and status only read: no lock, so they write nothing and never wait
         if settings.action == "check":
             assert site is not None
             check_remote(host, settings, site, console, report)
+        elif settings.action == "status":
+            show_status(host, settings, console, report)
         elif settings.action == "deploy":
             assert site is not None
-            Deploy(host, settings, site, console, report, cancel).run()
+            with locked(host, settings, console, report):
+                deploy = Deploy(host, settings, site, console, report, cancel)
+                deploy.run()
+                prune(host, settings, deploy.released, console)
         else:
-            from alpha_deploy.deploy.actions import run_other_action
-
-            run_other_action(host, settings, console, report, cancel)
+            with locked(host, settings, console, report):
+                run_other_action(host, settings, console, report, cancel)
 
 
 @contextmanager
@@ -96,6 +104,7 @@ class Deploy:
         self.host, self.settings, self.site = host, settings, site
         self.console, self.report, self.cancel = console, report, cancel
         self.started = time.monotonic()
+        self.released = ""  # the release id once it serves
 
     def run(self) -> None:
         check_remote(self.host, self.settings, self.site, self.console, self.report)
@@ -204,6 +213,7 @@ class Deploy:
                 )
             )
             self.record(new, "deployed")
+        self.released = new.id
         self.report.release_after = new.to_dict()
         self.console.ok(f"released {new.id} in {time.monotonic() - self.started:.1f}s")
         if self.cancel.requested:
@@ -215,12 +225,15 @@ class Deploy:
         self.console.error(f"rollout of {new.id} failed: {reason}")
         with self.report.phase("restore"):
             state = self.restore(rollout)
-        release.discard(self.host, files)
+        self.discard(files)
         self.record(new, "failed", reason)
         self.report.release_after = self.report.release_before
         if self.cancel.requested:
             raise self.cancel.error(state)
         raise RolloutFailed(f"{reason}; {state}")
+
+    def discard(self, files: commands.ReleaseFiles) -> None:
+        release.discard(self.host, files)
 
     def restore(self, rollout: Rollout) -> str:
         if not self.settings.rollback:
