@@ -60,6 +60,7 @@ def run(argv: Sequence[str]) -> int:
         finish(report, "bug", BUG_EXIT, repr(error))
         return BUG_EXIT
     finally:
+        show_timings(report, console)
         if report_file:
             write_report(report, report_file, console)
 
@@ -83,7 +84,15 @@ def write_report(report: Report, path: str, console: Console) -> None:
         console.warn(f"could not write the report to {path} (PLUGIN_REPORT_FILE): {error}")
 
 
+def show_timings(report: Report, console: Console) -> None:
+    """One closing line with each phase and its seconds, as the log's summary."""
+    if report.phases:
+        spent = ", ".join(f"{p.name} {p.seconds:.1f}s" for p in report.phases)
+        console.info(f"phases: {spent}")
+
+
 def finish(report: Report, outcome: str, code: int, message: str) -> None:
+
     report.outcome, report.exit_code, report.message = outcome, code, message
 
 
