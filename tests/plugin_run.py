@@ -62,7 +62,8 @@ class Workspace:
 
 def make_workspace(site: Site, tmp_path: Path) -> Workspace:
     path = tmp_path / "workspace"
-    path.mkdir()
+    path.mkdir(parents=True)
+
     path.chmod(0o777)  # the plugin runs as a non-root user and writes its report here
     return Workspace(site, path)
 
