@@ -175,7 +175,6 @@ def test_registry_down_during_pull_changes_nothing(alpha, site, workspace):
     assert len(list((site.directory / ".alpha" / "releases").iterdir())) == 1
 
 
-
 def test_two_deploys_of_one_site_run_one_after_the_other(alpha, site, workspace):
     """Two pipelines deploying the same site at once are serialised by the site lock."""
     assert_ok(deploy(alpha, workspace, "v1"))

@@ -93,4 +93,5 @@ class Report:
         with os.fdopen(handle, "w") as out:
             json.dump(self.to_dict(), out, indent=2)
             out.write("\n")
+        os.chmod(temp, 0o644)  # later pipeline steps, often another user, read it
         os.replace(temp, target)

@@ -43,7 +43,6 @@ def parse_known_hosts(text: str) -> paramiko.HostKeys:
         try:
             entry = paramiko.hostkeys.HostKeyEntry.from_line(line, number)
         except (paramiko.SSHException, paramiko.hostkeys.InvalidHostKey, ValueError) as error:
-
             raise InvalidSettings(
                 f"invalid setting PLUGIN_KNOWN_HOSTS line {number}: {error}"
             ) from None
@@ -57,7 +56,7 @@ def parse_known_hosts(text: str) -> paramiko.HostKeys:
     return keys
 
 
-class PinnedKeyPolicy(paramiko.MissingHostKeyPolicy):
+class PinnedKeyPolicy(paramiko.MissingHostKeyPolicy):  # type: ignore[misc]  # paramiko is untyped
     """Called when the host is not in the pinned known_hosts: accept only the pinned fingerprint."""
 
     def __init__(self, host: str, port: int, pinned_fingerprint: str | None) -> None:
