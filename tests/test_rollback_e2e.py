@@ -246,3 +246,20 @@ def test_a_corrupt_history_is_kept_aside_and_reported(
     assert "history.jsonl:1 is not valid JSON" in run.output and aside[0].name in run.output
     assert [e["outcome"] for e in history(site)] == ["deployed"]
     wait_until("v2 serves", lambda: serving_versions(site) == {"200 v2"})
+
+
+def test_releases_beyond_keep_releases_are_pruned_but_shared_images_stay(
+    alpha: AlphaHost, site: Site, workspace: Workspace
+) -> None:
+    """With keep_releases 2, the third deploy removes the first release's files, not its image."""
+    for tag in ("v1", "v2"):
+        deploy(alpha, workspace, tag, keep_releases="2")
+
+    run = deploy(alpha, workspace, "v1", keep_releases="2")
+
+    staged = sorted(p.name for p in (site.directory / ".alpha" / "releases").iterdir())
+    first, second, third = (e["id"] for e in history(site))
+    assert "--> Pruning old releases (releases 1" in run.output
+    assert staged == sorted([second, third]) and first not in staged
+    shared = subprocess.run(["docker", "image", "inspect", alpha.image("v1")], capture_output=True)
+    assert shared.returncode == 0, "the demo image other sites use was removed"
