@@ -179,7 +179,8 @@ def wait_until(what: str, condition: Callable[[], object], seconds: float = 30) 
 def compose_yaml(app: str, domains: list[str], image: str, replicas: int = 2,
                  retry_attempts: int | None = None, healthcheck: bool = True,
                  environment: dict[str, str] | None = None,
-                 labels: dict[str, str] | None = None) -> str:  # fmt: skip
+                 labels: dict[str, str] | None = None,
+                 exec_healthcheck: bool = False) -> str:  # fmt: skip
     """A site's compose file: the demo image behind the edge with Alpha's Traefik labels."""
     rule = " || ".join(f"Host(`{d}`)" for d in domains)
     router_labels = {
@@ -198,8 +199,10 @@ def compose_yaml(app: str, domains: list[str], image: str, replicas: int = 2,
     if environment:
         service["environment"] = environment
     if healthcheck:
+        # The platform's form is a shell string; exec form (a list) cannot be auto-drained.
+        probe = "wget -q -O - http://localhost:8080/health"
         service["healthcheck"] = {
-            "test": ["CMD", "wget", "-q", "-O", "-", "http://localhost:8080/health"],
+            "test": ["CMD", *probe.split()] if exec_healthcheck else probe,
             "interval": "1s",
             "timeout": "2s",
             "retries": 3,

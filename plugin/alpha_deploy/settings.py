@@ -124,6 +124,9 @@ class Settings(BaseSettings):
     """Seconds new replicas stay up before old ones go, so Traefik (2 s throttle) sees them."""
     drain_command: str | None = None
     """Command run inside each old replica before it is stopped, to make it leave the router."""
+    auto_drain: bool = True
+    """Drain old replicas through their shell healthcheck before stopping them (docs/docs.md)."""
+
     rollback: bool = True
     """Restore the previous release when the new one is not healthy."""
     keep_releases: int = Field(default=5, ge=1, le=50)

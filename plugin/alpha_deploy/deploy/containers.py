@@ -24,6 +24,7 @@ class Container:
     image: str
     image_id: str
     labels: dict[str, str]
+    health_test: list[str]
 
     @property
     def short_id(self) -> str:
@@ -52,6 +53,7 @@ def from_inspect(item: dict[str, Any]) -> Container:
         image=(item.get("Config") or {}).get("Image", ""),
         image_id=item.get("Image", ""),
         labels=dict(labels),
+        health_test=list(((item.get("Config") or {}).get("Healthcheck") or {}).get("Test") or []),
     )
 
 

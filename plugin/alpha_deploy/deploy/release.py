@@ -48,6 +48,7 @@ class Release:
     has_env: bool = False
     created_at: str = ""
     pipeline: dict[str, str] = field(default_factory=dict)
+    health_tests: dict[str, list[str]] = field(default_factory=dict)  # auto-drain wrappers
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -60,6 +61,7 @@ class Release:
             has_env=bool(data.get("has_env")),
             created_at=str(data.get("created_at", "")),
             pipeline=dict(data.get("pipeline") or {}),
+            health_tests=dict(data.get("health_tests") or {}),
         )
 
 
@@ -96,13 +98,21 @@ def wanted_images(site: Site, settings: Settings) -> dict[str, str]:
     return images
 
 
-def pin_file_text(images: Mapping[str, str]) -> str:
+def pin_file_text(release: Release) -> str:
+    """The override compose reads after the site's file: pinned images, drainable healthchecks."""
     header = (
         "# Written by alpha-deploy: pins every service to the image digest that was\n"
-        "# deployed, so a plain `docker compose up -d` starts the same release.\n"
+        "# deployed, so a plain `docker compose up -d` starts the same release, and\n"
+        "# adds the drain condition to healthchecks (see the plugin's docs).\n"
     )
-    body = {"services": {name: {"image": image} for name, image in sorted(images.items())}}
-    return header + yaml.safe_dump(body, sort_keys=True)
+    services: dict[str, dict[str, Any]] = {
+        name: {"image": image} for name, image in sorted(release.images.items())
+    }
+    for name, test in release.health_tests.items():
+        # Compose interpolates this file too: keep every `$` of the command literal.
+        escaped = [part.replace("$", "$$") for part in test]
+        services.setdefault(name, {})["healthcheck"] = {"test": escaped}
+    return header + yaml.safe_dump({"services": services}, sort_keys=True)
 
 
 def stage(
@@ -112,7 +122,7 @@ def stage(
     files = commands.staged(settings.app, settings.site_dir, release.id, env_text is not None)
     host.run(commands.make_dirs(files.directory))
     host.write_file(files.compose_file, compose_text, mode="644")
-    host.write_file(files.pin_file, pin_file_text(release.images), mode="644")
+    host.write_file(files.pin_file, pin_file_text(release), mode="644")
     if env_text is not None:
         host.write_file(files.env_file, env_text, mode="600")
     return files
@@ -162,7 +172,7 @@ def pin(host: Host, files: commands.ReleaseFiles, release: Release, console: Con
         if digest is None:
             console.warn(f"{service}: {image} has no registry digest; it is pinned by tag only")
         release.images[service] = str(ref.with_digest(digest))
-    host.write_file(files.pin_file, pin_file_text(release.images), mode="644")
+    host.write_file(files.pin_file, pin_file_text(release), mode="644")
 
 
 def record_path(settings: Settings) -> str:

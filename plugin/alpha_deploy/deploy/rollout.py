@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from alpha_deploy.compose import Service, Site
 from alpha_deploy.console import Console
-from alpha_deploy.deploy import commands
+from alpha_deploy.deploy import commands, drain
 from alpha_deploy.deploy.containers import Container, list_site, wait_healthy, wait_unrouted
 from alpha_deploy.deploy.probe import GateResult, health_gate
 from alpha_deploy.remote.host import CommandFailed, Host
@@ -175,18 +175,25 @@ class Rollout:
             return
         self.checkpoint()
         grace = state.service.stop_grace_period_s
+        how = self.drain_method(state)
         self.console.phase(
-            f"Retiring old {state.name}",
-            replicas=len(state.old),
-            drain=self.settings.drain_command and "yes",
-            grace=f"{grace:g}s",
+            f"Retiring old {state.name}", replicas=len(state.old), drain=how, grace=f"{grace:g}s"
         )
         state.old_stopped = True
-        if self.settings.drain_command:
-            self.drain(state)
-            self.host.run(commands.stop(state.old_ids, grace), timeout=grace + 60)
+        if how == "none":
+            self.stop_one_by_one(state.old_ids, grace)
             return
-        self.stop_one_by_one(state.old_ids, grace)
+        command = self.settings.drain_command or drain.drain_command()
+        self.drain(state, command)
+        self.host.run(commands.stop(state.old_ids, grace), timeout=grace + 60)
+
+    def drain_method(self, state: ServiceState) -> str:
+        """``drain_command``, the automatic drain file, or none (stop one at a time)."""
+        if self.settings.drain_command:
+            return "drain_command"
+        if self.settings.auto_drain and all(drain.is_drainable(c.health_test) for c in state.old):
+            return "auto"
+        return "none"
 
     def stop_one_by_one(self, ids: Sequence[str], grace: float) -> None:
         """Without a drain, Traefik keeps a stopped replica until its throttle passes.
@@ -200,19 +207,18 @@ class Rollout:
                 self.pause(self.settings.traefik_delay)
             self.host.run(commands.stop([cid], grace), timeout=grace + 60)
 
-    def drain(self, state: ServiceState) -> None:
+    def drain(self, state: ServiceState, command: str) -> None:
         """Make the old replicas leave the router before they get SIGTERM."""
         for cid in state.old_ids:
-            result = self.host.run(
-                commands.drain(cid, self.settings.drain_command or ""), check=False
-            )
+            result = self.host.run(commands.drain(cid, command), check=False)
+
             if not result.ok:
                 self.console.warn(f"drain command failed in {cid[:12]}: {result.tail()}")
         deadline = health_deadline(state.service, self.settings)
         if not wait_unrouted(self.host, state.old_ids, deadline):
             self.console.warn(
-                f"{state.name}: old replicas still healthy after the drain "
-                f"command ({deadline:.0f}s); stopping them anyway"
+                f"{state.name}: old replicas still healthy {deadline:.0f}s after the "
+                "drain; stopping them anyway"
             )
         self.pause(self.settings.traefik_delay)
 
@@ -322,6 +328,9 @@ class Rollout:
             return
         self.console.phase("Restarting the old replicas", replicas=len(stopped))
         self.host.run(commands.start(stopped))
+        for container in (c for s in self.states if s.old_stopped for c in s.old):
+            if drain.is_drainable(container.health_test):
+                self.host.run(commands.drain(container.id, drain.undrain_command()), check=False)
         outcome = wait_healthy(self.host, stopped, self.settings.health_timeout, lambda: False)
         if not outcome.healthy:
             raise CommandFailedToRestore(outcome.reason)

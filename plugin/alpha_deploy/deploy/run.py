@@ -10,7 +10,7 @@ from typing import Any
 from alpha_deploy.checking import check_across_sites, read_env_text, workspace_path
 from alpha_deploy.compose import Site
 from alpha_deploy.console import Console
-from alpha_deploy.deploy import commands, history, release
+from alpha_deploy.deploy import commands, drain, history, release
 from alpha_deploy.deploy.lock import SiteLock
 from alpha_deploy.deploy.probe import health_gate
 from alpha_deploy.deploy.release import Release
@@ -146,6 +146,7 @@ class Deploy:
             has_env=self.settings.env_file is not None,
             created_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             pipeline=release.pipeline_info(),
+            health_tests=drain.health_tests(self.site, self.settings),
         )
 
     def stage(self, new: Release) -> commands.ReleaseFiles:

@@ -28,7 +28,11 @@ class BadRequest(Exception):
 
 
 class UpstreamFailed(Exception):
-    """The server refused, reset or closed before it answered."""
+    """The connection to the server could not be made: Traefik's retry may try another."""
+
+
+class UpstreamBroken(Exception):
+    """The request reached the server, which then failed: Traefik never retries that."""
 
 
 @dataclass
@@ -93,12 +97,24 @@ class Entrypoint:
         return await self._forward(router, head, request, writer)
 
     async def _forward(self, router: Router, head: bytes, request: Request, writer) -> bool:
+        # Traefik's retry middleware retries only while no byte of the request has
+        # reached a server (dial errors and dial timeouts); once the request was
+        # written, a failure is final.
         attempts = router.retry.attempts if router.retry else 1
         for attempt in range(1, attempts + 1):
             server = router.service.next_server()
             try:
                 upstream = await _open_upstream(server, head + request.body)
+            except UpstreamBroken as error:
+                log.warning("router %s: %s:%d broke after the request was sent: %s",
+                            router.name, *server, error)  # fmt: skip
+                return await _reply(writer, 502, "Bad Gateway", request.keep_alive)
             except TimeoutError:
+                log.warning("router %s: %s:%d dial timeout (attempt %d/%d)",
+                            router.name, *server, attempt, attempts)  # fmt: skip
+                if attempt < attempts:
+                    await asyncio.sleep(_backoff_s(router, attempt))
+                    continue
                 return await _reply(writer, 504, "Gateway Timeout", request.keep_alive)
             except UpstreamFailed as error:
                 log.warning("router %s: %s:%d failed (attempt %d/%d): %s",
@@ -202,7 +218,10 @@ def _upstream_head(request: Request, client_ip: str, tls: bool) -> bytes:
 
 
 async def _open_upstream(server: tuple[str, int], payload: bytes):
-    """Connect, send the request and read the response head; UpstreamFailed before that."""
+    """Connect, send the request, read the response head.
+
+    UpstreamFailed (retryable) before the request was sent, UpstreamBroken after.
+    """
     try:
         reader, writer = await asyncio.wait_for(asyncio.open_connection(*server), DIAL_TIMEOUT_S)
     except OSError as error:
@@ -213,7 +232,8 @@ async def _open_upstream(server: tuple[str, int], payload: bytes):
         head = await reader.readuntil(b"\r\n\r\n")
     except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError) as error:
         writer.close()
-        raise UpstreamFailed(f"no response: {error!r}") from error
+        raise UpstreamBroken(f"no response: {error!r}") from error
+
     return reader, writer, head
 
 
