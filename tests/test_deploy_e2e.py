@@ -292,3 +292,30 @@ def resolve(value, site: Site, database: str):
     if isinstance(value, dict):
         return {k: database if v == "PG_URL" else v for k, v in value.items()}
     return site.app
+
+
+def test_secrets_never_reach_the_log_or_the_report(alpha, site, workspace):
+    """Key, passphrase and .env values stay out of the log and the report, even with debug on."""
+    key_file = workspace.path / "encrypted_key"
+    key_file.write_text(alpha.key_path.read_text())
+    key_file.chmod(0o600)
+    passphrase = "correct horse battery staple 4711"
+    subprocess.run(["ssh-keygen", "-q", "-p", "-P", "", "-N", passphrase, "-f", str(key_file)],
+                   check=True, capture_output=True)  # fmt: skip
+    env_secret = "s3cr3t-value-0815"
+    (workspace.path / "release.env").write_text(f"API_TOKEN={env_secret}\n")
+
+    step = deploy(alpha, workspace, "v1", ssh_key=key_file.read_text(),
+                  ssh_passphrase=passphrase, env_file="release.env", debug="true")  # fmt: skip
+    report = (workspace.path / "report.json").read_text()
+
+    assert_ok(step)
+    key_lines = [line for line in key_file.read_text().splitlines() if "PRIVATE KEY" not in line]
+    for text in (step.output, report):
+        assert passphrase not in text
+        assert env_secret not in text
+        assert not any(line in text for line in key_lines)
+    assert json.loads(report)["settings"]["ssh_key"] == "***"
+    env_on_host = site.directory / ".env"
+    assert env_on_host.read_text() == f"API_TOKEN={env_secret}\n"
+    assert env_on_host.stat().st_mode & 0o777 == 0o600

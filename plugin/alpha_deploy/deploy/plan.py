@@ -17,11 +17,20 @@ RELEASE_ID = "<release-id>"
 def plan_for(settings: Settings, site: Site | None) -> list[str]:
     if settings.action == "deploy" and site is not None:
         return deploy_plan(settings, site)
-    return [
-        f"ssh {settings.user}@{settings.host} -p {settings.port}: take the site lock "
-        f"{commands.state_dir(settings.site_dir)}/lock, then run action "
-        f"{settings.action!r} (see docs/docs.md)"
-    ]
+    connect = f"# connect {settings.user}@{settings.host}:{settings.port} (pinned host key)"
+    if settings.action == "rollback":
+        return [
+            connect,
+            f"# lock: flock {commands.state_dir(settings.site_dir)}/lock",
+            f"# roll back to {settings.release or 'the release before the current one'} "
+            "with the same start-first rollout and health gate (docs/manual-pipelines.md)",
+        ]
+    reads = (
+        "other sites' compose files and labels"
+        if settings.action == "check"
+        else "the site's record, history and containers"
+    )
+    return [connect, f"# read {reads}; nothing is locked or changed"]
 
 
 def deploy_plan(settings: Settings, site: Site) -> list[str]:

@@ -131,12 +131,7 @@ class Deploy:
         return current
 
     def read_history(self) -> list[dict[str, Any]]:
-        try:
-            return history.read_history(self.host, self.settings.site_dir)
-        except history.CorruptHistory as error:
-            aside = history.keep_aside(self.host, self.settings.site_dir)
-            self.console.warn(f"{error}; kept it as {aside} and started a new history")
-            return []
+        return history.read_or_keep_aside(self.host, self.settings.site_dir, self.console)
 
     def new_release(self) -> Release:
         images = release.wanted_images(self.site, self.settings)
