@@ -66,6 +66,16 @@ _RULES = [
         "services:\n  web:\n    " + _GOOD_IMAGE,
     ),
     Rule(
+        "service-name",
+        E,
+        "Service names are plain lower-case names",
+        "The service name becomes part of container names, compose commands and the plugin's "
+        "remote commands; Compose itself refuses most other characters, and upper case is "
+        "folded differently by Docker and by Traefik.",
+        '"Web Server":\n  ' + _GOOD_IMAGE,
+        "web-server:\n  " + _GOOD_IMAGE,
+    ),
+    Rule(
         "service-image",
         E,
         "Every service has an image",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from alpha_deploy.checks.context import Context
 
 _SERVICES_SHAPE = "write `services:` as a mapping: `services:` then `  web:` then `    image: ...`"
@@ -32,8 +34,17 @@ def check_services_mapping(ctx: Context) -> None:
         _check_each_service_is_mapping(ctx, services)
 
 
+SERVICE_NAME = re.compile(r"[a-z0-9][a-z0-9_.-]*")
+
+
 def _check_each_service_is_mapping(ctx: Context, services: dict[str, object]) -> None:
     for name, body in services.items():
+        if not isinstance(name, str) or not SERVICE_NAME.fullmatch(name):
+            fixed = re.sub(r"[^a-z0-9_.-]+", "-", str(name).lower()).strip("-.") or "web"
+            message = (f"service name {name!r} is not a plain name; use lower-case letters, "
+                       f"digits, '-', '_' and '.', e.g. `{fixed}`")  # fmt: skip
+            ctx.report("service-name", f"services.{name}", message)
+
         if not isinstance(body, dict):
             message = f"service {name!r} is not a mapping of settings; give it at least `image:`"
             ctx.report("compose-services", f"services.{name}", message)
