@@ -40,7 +40,7 @@ SERVICE_NAME = re.compile(r"[a-z0-9][a-z0-9_.-]*")
 def _check_each_service_is_mapping(ctx: Context, services: dict[str, object]) -> None:
     for name, body in services.items():
         if not isinstance(name, str) or not SERVICE_NAME.fullmatch(name):
-            fixed = re.sub(r"[^a-z0-9_.-]+", "-", str(name).lower()).strip("-.") or "web"
+            fixed = re.sub(r"[^a-z0-9_.]+", "-", str(name).lower()).strip("-.") or "web"
             message = (f"service name {name!r} is not a plain name; use lower-case letters, "
                        f"digits, '-', '_' and '.', e.g. `{fixed}`")  # fmt: skip
             ctx.report("service-name", f"services.{name}", message)
