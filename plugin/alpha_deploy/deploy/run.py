@@ -191,7 +191,14 @@ class Deploy:
                 rollout.run()
         except (RolloutAbort, CommandFailed) as error:
             self.fail(rollout, files, new, str(error))
-        self.complete(rollout, files, new)
+        try:
+            self.complete(rollout, files, new)
+        except CommandFailed as error:
+            raise RestoreFailed(
+                f"release {new.id} passed the health gate and serves, but finishing it failed "
+                f"({error}); {self.settings.site_dir} may still hold the previous release's "
+                "files: check `docker compose ps` there and deploy again"
+            ) from None
 
     def previous_files(self, previous: Release | None) -> commands.ReleaseFiles | None:
         has_env = previous.has_env if previous else False
