@@ -19,7 +19,6 @@ from typing import Any
 
 import yaml
 from tenacity import (
-    RetryCallState,
     Retrying,
     retry_if_exception,
     stop_after_attempt,
@@ -32,6 +31,7 @@ from alpha_deploy.deploy import commands
 from alpha_deploy.deploy.images import ImageRef, belongs_to_app, parse_digests
 from alpha_deploy.errors import HostError, InvalidCompose
 from alpha_deploy.remote.host import CommandFailed, Host
+from alpha_deploy.retries import announce
 from alpha_deploy.settings import Settings
 
 PERMANENT_PULL = re.compile(
@@ -136,21 +136,15 @@ def pull(host: Host, files: commands.ReleaseFiles, settings: Settings, console: 
             error.result.stderr + error.result.stdout
         )
 
-    def log_retry(state: RetryCallState) -> None:
-        error = state.outcome.exception() if state.outcome else None
-        delay = state.next_action.sleep if state.next_action else 0
-        console.warn(
-            f"pull attempt {state.attempt_number}/{settings.pull_attempts} failed "
-            f"({getattr(getattr(error, 'result', None), 'tail', lambda: error)()}); "
-            f"retrying in {delay:.1f}s"
-        )
+    def cause(error: BaseException | None) -> str:
+        return error.result.tail() if isinstance(error, CommandFailed) else repr(error)
 
     retrying = Retrying(
         stop=stop_after_attempt(settings.pull_attempts),
         wait=wait_exponential(multiplier=1, max=10),
         reraise=True,
         retry=retry_if_exception(transient),
-        before_sleep=log_retry,
+        before_sleep=announce(console, "pull", settings.pull_attempts, cause),
     )
     try:
         retrying(host.run, commands.pull(files, []))

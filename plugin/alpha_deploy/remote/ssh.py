@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import io
 import socket
-from typing import Any
 
 import paramiko
 from fabric import Config, Connection
 from tenacity import (
-    RetryCallState,
     Retrying,
     retry_if_exception,
     stop_after_attempt,
@@ -19,6 +17,7 @@ from tenacity import (
 from alpha_deploy.console import Console
 from alpha_deploy.errors import HostError, HostKeyMismatch, InvalidSettings
 from alpha_deploy.remote.hostkeys import mismatch_error, pin
+from alpha_deploy.retries import announce
 from alpha_deploy.settings import Settings
 
 KEY_TYPES = (paramiko.Ed25519Key, paramiko.ECDSAKey, paramiko.RSAKey)
@@ -107,18 +106,6 @@ def new_connection(settings: Settings, key: paramiko.PKey) -> Connection:
     return connection
 
 
-def log_retry(console: Console, attempts: int) -> Any:
-    def before_sleep(state: RetryCallState) -> None:
-        error = state.outcome.exception() if state.outcome else None
-        delay = state.next_action.sleep if state.next_action else 0
-        console.warn(
-            f"connect attempt {state.attempt_number}/{attempts} failed "
-            f"({describe(error)}); retrying in {delay:.1f}s"
-        )
-
-    return before_sleep
-
-
 def describe(error: BaseException | None) -> str:
     if isinstance(error, paramiko.ssh_exception.NoValidConnectionsError):
         return "connection refused"
@@ -134,7 +121,7 @@ def connect(settings: Settings, console: Console) -> Connection:
         stop=stop_after_attempt(settings.connect_attempts),
         wait=wait_exponential(multiplier=0.5, max=8),
         retry=retry_if_exception(is_transient),
-        before_sleep=log_retry(console, settings.connect_attempts),
+        before_sleep=announce(console, "connect", settings.connect_attempts, describe),
         reraise=True,
     )
     try:
