@@ -224,7 +224,7 @@ class Rollout:
 
     def replace_everything(self) -> None:
         """``recreate``, or a first deploy: compose replaces every service, then we wait."""
-        reason = "strategy recreate" if self.before else "first deploy of the site"
+        reason = "strategy recreate" if self.settings.strategy == "recreate" else "nothing runs yet"
         self.console.phase("Replacing every service", reason=reason)
         self.checkpoint()
         self.host.run(commands.up_all(self.files, "--remove-orphans"))
@@ -233,8 +233,7 @@ class Rollout:
             ids = [
                 c.id
                 for c in after
-                if (c.service == service.name and c.status == "running")
-                or (c.service == service.name and c.status == "restarting")
+                if c.service == service.name and c.status in ("running", "restarting")
             ]
             self.states.append(ServiceState(service, [], ids))
             self.await_new_replicas(self.states[-1])
