@@ -238,7 +238,9 @@ def _window_of_rebuild(log: str, entry: str) -> float:
         if " event " in line and first_event is None:
             first_event = stamp
         elif "routing table:" in line:
-            if entry in line.split("routing table:")[1].split(", ") and first_event:
+            routers = [part.strip() for part in line.split("routing table:")[1].split(",")]
+            if entry in routers and first_event:
+
                 return stamp - first_event
             first_event = None
     pytest.fail(f"no rebuild with {entry} in the edge log")
