@@ -149,7 +149,8 @@ class AlphaHost:
 
     def edge_routers(self) -> dict[str, dict]:
         """The edge's routing table by router name: domains, service, servers, retry_attempts."""
-        with urllib.request.urlopen(self.env["ALPHA_EDGE_API"], timeout=5) as response:  # noqa: S310
+        url = self.env["ALPHA_EDGE_API"]  # the edge's own http://127.0.0.1 view
+        with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310
             return {router["name"]: router for router in json.load(response)}
 
     def edge_log(self) -> str:

@@ -57,6 +57,7 @@ def test_serves_each_domain_over_https_with_a_test_ca_certificate(alpha, site):
 @insecure
 def test_unknown_host_gets_404(alpha):
     """A Host no router claims gets 404 page not found."""
+    # Like Traefik, the edge answers unknown names with its untrusted default certificate.
     response = alpha.get(f"{app_name('nobody')}.alpha.test", verify=False)
 
     assert response.status_code == 404
@@ -72,6 +73,7 @@ def test_container_without_traefik_enable_gets_no_router(alpha, site):
     site.wait_rebuilt(mark)
 
     assert site.router not in alpha.edge_routers()
+    # No router, so no certificate for the domain: only the default one, unverifiable.
     assert alpha.get(site.domain, verify=False).status_code == 404
 
 
@@ -240,7 +242,6 @@ def _window_of_rebuild(log: str, entry: str) -> float:
         elif "routing table:" in line:
             routers = [part.strip() for part in line.split("routing table:")[1].split(",")]
             if entry in routers and first_event:
-
                 return stamp - first_event
             first_event = None
     pytest.fail(f"no rebuild with {entry} in the edge log")

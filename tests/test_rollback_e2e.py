@@ -80,7 +80,7 @@ def history(site: Site) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
 
-def snapshot(site: Site, skip: set[str] = frozenset()) -> dict[str, Any]:  # type: ignore[assignment]
+def snapshot(site: Site, skip: frozenset[str] = frozenset()) -> dict[str, Any]:
     """The site directory (every file's hash) and the project's containers (id, state, start)."""
     files = {
         str(path.relative_to(site.directory)): hashlib.sha256(path.read_bytes()).hexdigest()
