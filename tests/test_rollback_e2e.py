@@ -28,7 +28,9 @@ from plugin_run import woodpecker_env as step_env
 pytestmark = pytest.mark.host
 
 LOAD_RATE = 80
-LOCK_FILES = {".alpha/lock", ".alpha/lock.json"}  # the lock is the only thing a refusal writes
+LOCK_FILES = frozenset(
+    {".alpha/lock", ".alpha/lock.json"}
+)  # the lock is the only thing a refusal writes
 REGISTRY_STORE = Path("/var/lib/local-alpha/registry/docker/registry/v2/repositories")
 
 
