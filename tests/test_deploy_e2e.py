@@ -319,3 +319,22 @@ def test_secrets_never_reach_the_log_or_the_report(alpha, site, workspace):
     env_on_host = site.directory / ".env"
     assert env_on_host.read_text() == f"API_TOKEN={env_secret}\n"
     assert env_on_host.stat().st_mode & 0o777 == 0o600
+
+
+def test_lock_of_a_killed_run_is_taken_over(alpha, site, workspace):
+    """A run killed outright frees the lock with its connection; the next run says it took over."""
+    assert_ok(deploy(alpha, workspace, "v1"))
+    workspace.write("v2")
+    killed = start_step(alpha, workspace)
+    lock_note = site.directory / ".alpha" / "lock.json"
+    wait_until("the first run holds the lock", lock_note.exists, 60)
+
+    subprocess.run(["docker", "kill", "--signal", "KILL", killed.name], check=True,
+                   capture_output=True)  # fmt: skip
+    killed.wait(60)
+    step = run_step(alpha, workspace, lock_timeout="60")
+
+    assert killed.exit_code != 0
+    assert_ok(step)
+    assert "took over the lock left by" in step.output
+    assert serving_versions(site) == {"200 v2"}
