@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import tempfile
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -62,9 +63,11 @@ def roll_back(
     files = commands.staged(settings.app, settings.site_dir, target.id, target.has_env)
     site = load_staged_site(host, settings, files)
     ensure_images(host, settings, files, target, console)
-    rollback = Rollback(host, settings, site, console, report, cancel, files, target)
-    rollback.started = started
+    rollback = Rollback(
+        host, settings, site, console, report, cancel, started=started, files=files, target=target
+    )
     rollback.run()
+
     prune(host, settings, target.id, console)
 
 
@@ -117,22 +120,12 @@ def ensure_images(
         ) from None
 
 
+@dataclass(kw_only=True)
 class Rollback(Deploy):
     """A deploy of a kept release: its staged files, the same rollout, gate and restore."""
 
-    def __init__(
-        self,
-        host: Host,
-        settings: Settings,
-        site: Site,
-        console: Console,
-        report: Report,
-        cancel: Cancellation,
-        files: commands.ReleaseFiles,
-        target: Release,
-    ) -> None:
-        super().__init__(host, settings, site, console, report, cancel)
-        self.files, self.target = files, target
+    files: commands.ReleaseFiles
+    target: Release
 
     def run(self) -> None:
         previous = self.read_previous()

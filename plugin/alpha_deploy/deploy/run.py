@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import Any
 
 from alpha_deploy.checking import check_across_sites, read_env_text, workspace_path
@@ -89,22 +90,19 @@ def check_remote(
         check_across_sites(host, settings, site, console, report)
 
 
+@dataclass
 class Deploy:
     """One deploy of the site's compose file, from staging to the recorded release."""
 
-    def __init__(
-        self,
-        host: Host,
-        settings: Settings,
-        site: Site,
-        console: Console,
-        report: Report,
-        cancel: Cancellation,
-    ) -> None:
-        self.host, self.settings, self.site = host, settings, site
-        self.console, self.report, self.cancel = console, report, cancel
-        self.started = time.monotonic()
-        self.released = ""  # the release id once it serves
+    host: Host
+    settings: Settings
+    site: Site
+    console: Console
+    report: Report
+    cancel: Cancellation
+    started: float = field(default_factory=time.monotonic)
+    released: str = ""  # the release id once it serves
+    entries: list[dict[str, Any]] = field(default_factory=list)  # the history, as read
 
     def run(self) -> None:
         check_remote(self.host, self.settings, self.site, self.console, self.report)
