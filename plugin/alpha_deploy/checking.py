@@ -16,7 +16,7 @@ from alpha_deploy.report import Report
 from alpha_deploy.settings import Settings
 
 if TYPE_CHECKING:
-    from alpha_deploy.checks import SiteClaims
+    from alpha_deploy.checks import Policy, SiteClaims
     from alpha_deploy.remote.host import Host
 
 
@@ -52,7 +52,7 @@ def interpolation_env(settings: Settings) -> dict[str, str]:
     return {**values, **settings.compose_env}
 
 
-def policy_for(settings: Settings):  # type: ignore[no-untyped-def]
+def policy_for(settings: Settings) -> Policy:
     from alpha_deploy.checks import Policy
 
     return Policy(
@@ -196,6 +196,3 @@ def claims_from_running(raw: str, own_app: str) -> list[SiteClaims]:
         env = dict(item.split("=", 1) for item in env_list if "=" in item)
         claims.append(claims_from_labels(app, labels, env))
     return claims
-
-
-__all__ = ["InvalidCompose", "check_across_sites", "check_compose_file", "workspace_path"]

@@ -22,7 +22,7 @@ from alpha_deploy.console import Console
 from alpha_deploy.deploy import commands, drain
 from alpha_deploy.deploy.containers import Container, list_site, wait_healthy, wait_unrouted
 from alpha_deploy.deploy.probe import GateResult, health_gate
-from alpha_deploy.remote.host import CommandFailed, Host
+from alpha_deploy.remote.host import Host
 from alpha_deploy.report import Report
 from alpha_deploy.settings import Settings
 from alpha_deploy.signals import Cancellation
@@ -228,8 +228,12 @@ class Rollout:
         self.console.phase("Replacing every service", reason=reason)
         self.checkpoint()
         self.host.run(commands.up_all(self.files, "--remove-orphans"))
+        self.await_services(list(self.site.services.values()))
+
+    def await_services(self, services: list[Service]) -> None:
+        """Wait for the containers compose just (re)created for ``services`` to be healthy."""
         after = list_site(self.host, self.settings.app)
-        for service in self.site.services.values():
+        for service in services:
             ids = [
                 c.id
                 for c in after
@@ -269,14 +273,7 @@ class Rollout:
         self.console.phase("Replacing workers", services=", ".join(names))
         self.workers_replaced = True
         self.host.run(commands.recreate(self.files, names))
-        for worker in workers:
-            ids = [
-                c.id
-                for c in list_site(self.host, self.settings.app)
-                if c.service == worker.name and c.status == "running"
-            ]
-            self.states.append(ServiceState(worker, [], ids))
-            self.await_new_replicas(self.states[-1])
+        self.await_services(workers)
 
     def pause(self, seconds: float) -> None:
         """A deliberate wait for Traefik's throttle; ends early on cancellation."""
@@ -358,6 +355,3 @@ class Rollout:
 
 class CommandFailedToRestore(Exception):
     """Internal: the previous release did not come back."""
-
-
-__all__ = ["CommandFailed", "CommandFailedToRestore", "Rollout", "RolloutAbort"]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import shlex
 from dataclasses import dataclass
 from typing import Any
@@ -47,16 +46,14 @@ class Host:
         self,
         command: str,
         *,
-        stdin: str | None = None,
         timeout: float | None = None,
         check: bool = True,
         quiet: bool = False,
     ) -> Result:
         """Run ``command`` (already quoted); raise ``CommandFailed`` unless it exits 0."""
         if not quiet:
-            self.console.debug(f"$ {command}" + (" <stdin>" if stdin is not None else ""))
-        in_stream: Any = io.StringIO(stdin) if stdin is not None else False
-        result = self._execute(command, in_stream, timeout or self.timeout)
+            self.console.debug(f"$ {command}")
+        result = self._execute(command, timeout or self.timeout)
         if not quiet and result.stdout.strip():
             self.console.debug(result.stdout.strip()[-2000:])
         if check and not result.ok:
@@ -67,12 +64,12 @@ class Host:
             )
         return result
 
-    def _execute(self, command: str, in_stream: Any, timeout: float) -> Result:
+    def _execute(self, command: str, timeout: float) -> Result:
         from invoke.exceptions import CommandTimedOut
 
         try:
             raw = self.connection.run(
-                command, hide=True, warn=True, in_stream=in_stream, timeout=timeout
+                command, hide=True, warn=True, in_stream=False, timeout=timeout
             )
         except CommandTimedOut as error:
             result = Result(command, 124, error.result.stdout, error.result.stderr)
