@@ -34,7 +34,7 @@ def main() -> int:
 def parse() -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="bench/run", description=__doc__.splitlines()[0])
     parser.add_argument("--repetitions", type=int, default=3)
-    parser.add_argument("--only", help="scenario keys, comma-separated: a,b,bn,br,bd,c,da,dp")
+    parser.add_argument("--only", help="scenario keys, comma-separated: a,b,bn,bra,br,bd,c,da,dp")
     parser.add_argument("--tables-only", action="store_true", help="rewrite the docs only")
     return parser.parse_args()
 
