@@ -195,3 +195,38 @@ def test_invalid_setting_names_the_variable(monkeypatch: pytest.MonkeyPatch) -> 
         InvalidSettings, match=r"PLUGIN_PORT = 'twenty-two': must be a whole number"
     ):
         load({})
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "expected"),
+    [
+        ("PLUGIN_PORT", "0", "must be at least 1"),
+        ("PLUGIN_HEALTH_TIMEOUT", "-5", "must be more than 0"),
+        ("PLUGIN_KEEP_RELEASES", "0", "must be at least 1"),
+    ],
+)
+def test_number_out_of_bounds_names_the_bound(
+    monkeypatch: pytest.MonkeyPatch, variable: str, value: str, expected: str
+) -> None:
+    """A number outside its range is refused with the bound it must respect."""
+    monkeypatch.setenv(variable, value)
+
+    with pytest.raises(InvalidSettings, match=rf"{variable} = '{value}': {expected}$"):
+        load({})
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "expected"),
+    [
+        ("PLUGIN_IGNORE_RULES", "[1,2", r"write a YAML list, or a JSON list"),
+        ("PLUGIN_COMPOSE_ENV", '{"A":', r"write a YAML map of names to values"),
+    ],
+)
+def test_broken_json_says_what_to_write(
+    monkeypatch: pytest.MonkeyPatch, variable: str, value: str, expected: str
+) -> None:
+    """A list or map setting whose JSON does not parse is refused with the form to use."""
+    monkeypatch.setenv(variable, value)
+
+    with pytest.raises(InvalidSettings, match=rf"{variable} = .*is not valid JSON.*{expected}"):
+        load({})

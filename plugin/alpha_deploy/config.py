@@ -26,6 +26,13 @@ FRIENDLY = {
     "list_type": "must be a list",
     "string_type": "must be text",
 }
+# pydantic's bound errors: the words for each, and the key of the bound in its ctx.
+BOUNDS = {
+    "greater_than": ("more than", "gt"),
+    "greater_than_equal": ("at least", "ge"),
+    "less_than": ("less than", "lt"),
+    "less_than_equal": ("at most", "le"),
+}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -106,6 +113,9 @@ def describe(
     message = FRIENDLY.get(error["type"]) or str(error["msg"]).removeprefix("Value error, ")
     if error["type"] == "literal_error":
         message = "must be " + str(error["ctx"]["expected"])
+    if error["type"] in BOUNDS:
+        words, bound = BOUNDS[error["type"]]
+        message = f"must be {words} {error['ctx'][bound]:g}"
     shown = "" if name in SECRET_FIELDS else f" = {error.get('input')!r}"
     if error["type"] == "missing" or isinstance(error.get("input"), dict):
         shown = ""

@@ -36,15 +36,24 @@ def split_list(value: Any) -> Any:
         return value
     text = value.strip()
     if text.startswith("["):
-        return json.loads(text)
+        return parse_json(text, 'a YAML list, or a JSON list such as ["a", "b"]')
     return [item.strip() for item in text.split(",") if item.strip()]
 
 
 def parse_map(value: Any) -> Any:
     """Accept a Woodpecker map, which arrives as a JSON object."""
     if isinstance(value, str):
-        return json.loads(value) if value.strip() else {}
+        return parse_json(value, "a YAML map of names to values") if value.strip() else {}
     return value
+
+
+def parse_json(text: str, expected: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise ValueError(
+            f"is not valid JSON ({error.msg}, column {error.colno}); write {expected}"
+        ) from None
 
 
 class Settings(BaseSettings):
