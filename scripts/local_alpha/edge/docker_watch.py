@@ -61,11 +61,14 @@ class DockerWatch:
             return
         name = (event.get("Actor") or {}).get("Attributes", {}).get("name", event.get("id", "?"))
         log.info("event %s on %s", action, name)
-        if self._pending is None or self._pending.done():
+        if self._pending is None:
             self._pending = asyncio.create_task(self._rebuild_after_throttle())
 
     async def _rebuild_after_throttle(self) -> None:
         await asyncio.sleep(self.throttle_s)
+        # The window closes before the snapshot is taken: an event that arrives
+        # while Docker is being inspected may not be in it, so it opens a new one.
+        self._pending = None
         await self.rebuild()
 
     async def rebuild(self) -> None:
