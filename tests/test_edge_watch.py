@@ -23,8 +23,25 @@ class RecordingWatch(DockerWatch):
         await asyncio.sleep(0)
 
 
-def health_event(name: str) -> dict:
-    return {"Action": "health_status: healthy", "Actor": {"Attributes": {"name": name}}}
+def event(action: str, name: str) -> dict:
+    return {"Action": action, "Actor": {"Attributes": {"name": name}}}
+
+
+HEALTHY = "health_status: healthy"
+
+
+def rebuilds_after(events: list[dict], during_rebuild: list[dict] | None = None) -> int:
+    """How many rebuilds the events cause, once every window they open has closed."""
+
+    async def scenario() -> int:
+        watch = RecordingWatch()
+        watch.during_rebuild = during_rebuild or []
+        for item in events:
+            watch._on_event(item)
+        await settle(watch)
+        return watch.rebuilds
+
+    return asyncio.run(scenario())
 
 
 async def settle(watch: RecordingWatch) -> None:
@@ -38,38 +55,18 @@ async def settle(watch: RecordingWatch) -> None:
 
 def test_events_inside_one_window_make_one_rebuild() -> None:
     """Two events within the throttle are folded into a single rebuild after it."""
-
-    async def scenario() -> int:
-        watch = RecordingWatch()
-        watch._on_event(health_event("web-1"))
-        watch._on_event(health_event("web-2"))
-        await settle(watch)
-        return watch.rebuilds
-
-    assert asyncio.run(scenario()) == 1
+    assert rebuilds_after([event(HEALTHY, "web-1"), event(HEALTHY, "web-2")]) == 1
 
 
 def test_event_during_the_snapshot_gets_a_rebuild_of_its_own() -> None:
     """An event that arrives while the table is being rebuilt is not lost: it opens a new window."""
+    late = [event(HEALTHY, "web-2")]
 
-    async def scenario() -> int:
-        watch = RecordingWatch()
-        watch.during_rebuild = [health_event("web-2")]
-        watch._on_event(health_event("web-1"))
-        await settle(watch)
-        return watch.rebuilds
-
-    assert asyncio.run(scenario()) == 2
+    assert rebuilds_after([event(HEALTHY, "web-1")], during_rebuild=late) == 2
 
 
 def test_events_that_change_no_route_make_no_rebuild() -> None:
     """`stop`, `kill` and `pause` are not events Traefik reacts to."""
+    ignored = [event(action, "web-1") for action in ("stop", "kill", "pause")]
 
-    async def scenario() -> int:
-        watch = RecordingWatch()
-        for action in ("stop", "kill", "pause"):
-            watch._on_event({"Action": action, "Actor": {"Attributes": {"name": "web-1"}}})
-        await settle(watch)
-        return watch.rebuilds
-
-    assert asyncio.run(scenario()) == 0
+    assert rebuilds_after(ignored) == 0
